@@ -1,0 +1,90 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const minimal = `
+sources:
+  github:
+    provider: github
+    secrets: [dev-github-secret]
+`
+
+func TestDefaultsAndProviderPresets(t *testing.T) {
+	c, err := Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != "127.0.0.1:8080" || c.Temporal.TaskQueue != "hookflow" || c.Temporal.Namespace != "default" || c.ClickHouse.Database != "hookflow" {
+		t.Fatalf("contract defaults not applied: %+v", c)
+	}
+	gh := c.Sources["github"]
+	if gh.Scheme != "github" || gh.EventID != "header:X-GitHub-Delivery" || gh.MaxBody != 25<<20 {
+		t.Fatalf("github preset not applied: %+v", gh)
+	}
+}
+
+func TestDevConfigLoads(t *testing.T) {
+	c, err := Load("dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"github": "dev-github-secret", "stripe": "whsec_dev_stripe_secret",
+		"app": "whsec_aG9va2Zsb3ctZGV2LWFwcC1zZWNyZXQtMDEyMzQ1Njc4OQ=="} {
+		got, err := c.Sources[name].ResolvedSecrets()
+		if err != nil || got[0] != want {
+			t.Errorf("%s secret = %v, %v; the README documents %s", name, got, err, want)
+		}
+	}
+}
+
+func TestErrorsNameTheField(t *testing.T) {
+	cases := map[string]struct{ yaml, want string }{
+		"unknown key":      {minimal + "\nhttp:\n  adress: x\n", "adress"},
+		"unknown provider": {"sources:\n  x:\n    provider: gitlab\n    secrets: [abcdefghijklmnop]\n", "sources.x.provider"},
+		"no secret":        {"sources:\n  x:\n    provider: github\n", "sources.x.secrets"},
+		"unset env":        {"sources:\n  x:\n    provider: github\n    secrets: [{env: HOOKFLOW_TEST_SURELY_UNSET}]\n", "sources.x.secrets[0]: environment variable HOOKFLOW_TEST_SURELY_UNSET is not set"},
+		"bad locator":      {"sources:\n  x:\n    provider: generic\n    scheme: bearer\n    event_id: body:id\n    event_type: json:type\n    secrets: [abcdefghijklmnop]\n", "sources.x.event_id"},
+		"bad size":         {minimal + "payloads:\n  inline_limit: lots\n", "invalid size"},
+		"inline too big":   {minimal + "payloads:\n  inline_limit: 4MiB\n", "payloads.inline_limit"},
+		"bad name":         {"sources:\n  Bad/Name:\n    provider: github\n    secrets: [abcdefghijklmnop]\n", "sources.Bad/Name"},
+		"no sources":       {"http:\n  addr: 127.0.0.1:1\n", "sources"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(c.yaml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want it to mention %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestEnvOverridesAndSecretsFromEnv(t *testing.T) {
+	t.Setenv("HOOKFLOW_CLICKHOUSE_ADDR", "ch.internal:9000")
+	t.Setenv("HOOKFLOW_TEST_GH", "from-the-environment")
+	c, err := Parse([]byte("sources:\n  github:\n    provider: github\n    secrets: [{env: HOOKFLOW_TEST_GH, value: fallback-secret}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClickHouse.Addr != "ch.internal:9000" {
+		t.Errorf("override ignored: %s", c.ClickHouse.Addr)
+	}
+	if got, _ := c.Sources["github"].ResolvedSecrets(); got[0] != "from-the-environment" {
+		t.Errorf("secret = %q", got[0])
+	}
+	if s := (Secret{Value: "hush"}).String(); strings.Contains(s, "hush") {
+		t.Error("a Secret prints its value")
+	}
+}
+
+func TestParseByteSize(t *testing.T) {
+	for in, want := range map[string]ByteSize{"1048576": 1 << 20, "512KiB": 512 << 10, "25MiB": 25 << 20, "1GB": 1e9, "10 KB": 10e3} {
+		got, err := ParseByteSize(in)
+		if err != nil || got != want {
+			t.Errorf("%q → %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
