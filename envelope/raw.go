@@ -1,0 +1,26 @@
+package envelope
+
+import "time"
+
+// Raw is a delivery as ingress accepted it: verified, identified, and either
+// carrying its exact bytes or a reference to where they were stored. It is the
+// ProcessEvent workflow's input, so it stays small: bodies over the inline
+// limit travel by reference (Temporal refuses history blobs over 2 MB).
+type Raw struct {
+	Source      string    `json:"source"`
+	Provider    string    `json:"provider"`
+	EventID     string    `json:"event_id"`
+	EventType   string    `json:"event_type"` // as the delivery names it (header or body)
+	ReceivedAt  time.Time `json:"received_at"`
+	ContentType string    `json:"content_type"`
+	// Exactly one of Payload and PayloadRef is set.
+	Payload    []byte `json:"payload,omitempty"`
+	PayloadRef string `json:"payload_ref,omitempty"` // SHA-256 of a body in the payload store
+	// PayloadSHA256 and PayloadBytes describe the body either way, for audit.
+	PayloadSHA256 string `json:"payload_sha256"`
+	PayloadBytes  int64  `json:"payload_bytes"`
+}
+
+// WorkflowID is the one ID a delivery can ever run under: redeliveries of the
+// same event map to it and are absorbed by Temporal.
+func WorkflowID(source, eventID string) string { return source + ":" + eventID }

@@ -1,0 +1,132 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// A migration is applied once per database, in order. Each statement is also
+// idempotent on its own (IF NOT EXISTS) because two hookflow processes may
+// start at the same moment and both see it as pending.
+type migration struct {
+	version     uint32
+	description string
+	statements  []string // "{db}" stands for the database name
+}
+
+// Every table is a ReplacingMergeTree keyed on the event so a row written
+// twice (an activity retried after its insert landed) collapses to one on
+// merge; read with FINAL for exact answers before merges happen.
+//
+// 18.16 compatibility: no DateTime64, JSON, Map, LowCardinality, Nullable
+// avoided; engines use the PARTITION BY / ORDER BY syntax.
+var migrations = []migration{
+	{1, "events, lineage and large payloads", []string{
+		`CREATE TABLE IF NOT EXISTS {db}.events (
+			event_id String,
+			source String,
+			provider String,
+			event_type String,
+			received_at DateTime,
+			occurred_at DateTime,
+			subject String,
+			account String,
+			actor String,
+			amount Float64,
+			currency String,
+			score Float32,
+			model_version String,
+			lane String,
+			actions Array(String),
+			status String,
+			error String,
+			workflow_id String,
+			run_id String,
+			content_type String,
+			payload String,
+			payload_sha256 String,
+			payload_bytes UInt64,
+			landed_at DateTime,
+			version UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(received_at)
+		ORDER BY (source, event_id)`,
+		`CREATE TABLE IF NOT EXISTS {db}.lineage (
+			event_id String,
+			source String,
+			workflow_id String,
+			run_id String,
+			step String,
+			status String,
+			attempt UInt32,
+			started_at DateTime,
+			duration_ms Float64,
+			detail String,
+			recorded_at DateTime
+		) ENGINE = ReplacingMergeTree(recorded_at)
+		PARTITION BY toYYYYMM(started_at)
+		ORDER BY (source, event_id, step)`,
+		`CREATE TABLE IF NOT EXISTS {db}.payloads (
+			sha256 String,
+			body String,
+			bytes UInt64,
+			stored_at DateTime
+		) ENGINE = ReplacingMergeTree(stored_at)
+		ORDER BY sha256`,
+	}},
+}
+
+// Migrate creates the database and applies pending migrations.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+s.db); err != nil {
+		return fmt.Errorf("clickhouse: create database %s: %w", s.db, err)
+	}
+	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+s.db+`.schema_migrations (
+			version UInt32, description String, applied_at DateTime
+		) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`); err != nil {
+		return fmt.Errorf("clickhouse: create schema_migrations: %w", err)
+	}
+	applied := map[uint32]bool{}
+	rows, err := s.conn.Query(ctx, "SELECT version FROM "+s.db+".schema_migrations")
+	if err != nil {
+		return fmt.Errorf("clickhouse: read schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, m := range migrations {
+		if applied[m.version] {
+			continue
+		}
+		for _, stmt := range m.statements {
+			if err := s.conn.Exec(ctx, strings.ReplaceAll(stmt, "{db}", s.db)); err != nil {
+				return fmt.Errorf("clickhouse: migration %d (%s): %w", m.version, m.description, err)
+			}
+		}
+		b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+s.db+".schema_migrations (version, description, applied_at)")
+		if err != nil {
+			return err
+		}
+		if err := b.Append(m.version, m.description, time.Now().UTC()); err != nil {
+			return err
+		}
+		if err := b.Send(); err != nil {
+			return fmt.Errorf("clickhouse: record migration %d: %w", m.version, err)
+		}
+		s.log.Info("applied ClickHouse migration", zap.Uint32("version", m.version), zap.String("description", m.description))
+	}
+	return nil
+}
