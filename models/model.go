@@ -118,7 +118,12 @@ type runner struct {
 	env   envelope.Envelope
 }
 
-func (m *Model) newRunner(model []byte) (*runner, error) {
+func (m *Model) newRunner(model []byte) (r *runner, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("onnx-go panicked while decoding: %v", v)
+		}
+	}()
 	g := gorgonnx.NewGraph()
 	om := onnx.NewModel(g)
 	if err := om.UnmarshalBinary(model); err != nil {
