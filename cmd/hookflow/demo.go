@@ -53,6 +53,7 @@ func runDemo(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SAMPLE\tSTATUS\tDUPLICATE\tLATENCY\tWORKFLOW ID")
 	var accepted []string
+	fresh := 0
 	sentAt := time.Now()
 	for _, d := range deliveries {
 		if _, ok := secrets[d.Source]; !ok {
@@ -71,6 +72,9 @@ func runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%d\t%v\t%s\t%s\n", d.Name, resp.Status, ack.Duplicate, resp.Latency.Round(time.Millisecond/10), ack.WorkflowID)
 		if resp.Status == http.StatusAccepted {
 			accepted = append(accepted, ack.WorkflowID)
+			if !ack.Duplicate {
+				fresh++
+			}
 		}
 	}
 	tw.Flush()
@@ -88,6 +92,9 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("Forged signature → %d %s\n", forged.Status, strings.TrimSpace(string(forged.Body)))
 
+	if fresh == 0 {
+		fmt.Println("\nEvery sample was a duplicate: an earlier run already processed them, and a redelivered event is never processed twice.")
+	}
 	return summarize(ctx, cfg, accepted, sentAt, *uiURL)
 }
 
@@ -113,7 +120,7 @@ func summarize(ctx context.Context, cfg *config.Config, workflowIDs []string, se
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	fmt.Printf("\n== All %d accepted events are queryable in ClickHouse (%.0f ms after the first send)\n\n", landed, float64(time.Since(sentAt).Milliseconds()))
+	fmt.Printf("\n== All %d accepted events are queryable in ClickHouse (checked %.0f ms after the first send)\n\n", landed, float64(time.Since(sentAt).Milliseconds()))
 
 	rows, err := store.Conn().Query(ctx, `SELECT source, event_type, count() AS n, round(max(score), 3), any(status)
 		FROM `+db+`.events FINAL GROUP BY source, event_type ORDER BY source, event_type`)
