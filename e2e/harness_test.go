@@ -35,6 +35,12 @@ type stack struct {
 // at a fresh database and task queue.
 func startHookflow(t *testing.T, tweak ...func(*config.Config)) *stack {
 	t.Helper()
+	return startHookflowMode(t, app.ModeServe, tweak...)
+}
+
+// startHookflowMode is startHookflow for one half of a split deployment.
+func startHookflowMode(t *testing.T, mode app.Mode, tweak ...func(*config.Config)) *stack {
+	t.Helper()
 	chAddr, tAddr := testenv.ClickHouseAddr(t), testenv.TemporalAddr(t)
 	cfg, err := config.Load("../config/dev.yaml")
 	if err != nil {
@@ -52,7 +58,7 @@ func startHookflow(t *testing.T, tweak ...func(*config.Config)) *stack {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, cfg, app.ModeServe, zaptest.NewLogger(t).Named("hookflow")) }()
+	go func() { done <- app.Run(ctx, cfg, mode, zaptest.NewLogger(t).Named("hookflow")) }()
 
 	s := &stack{cfg: cfg, baseURL: "http://" + cfg.HTTP.Addr}
 	t.Cleanup(func() {
