@@ -7,7 +7,7 @@ GO ?= go
 CONFIG ?= config/dev.yaml
 FUZZTIME ?= 3s
 
-.PHONY: run test build model fuzz vet fmt stack-up stack-down stack-status clean help
+.PHONY: run test build model fuzz vet fmt bench test-faults stack-up stack-down stack-status clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,6 +23,12 @@ build: ## build bin/hookflow
 
 model: ## retrain the default model reproducibly and rewrite models/churn-v1.{onnx,yaml}
 	$(GO) run ./models/train
+
+bench: ## benchmark the pipeline against its Temporal ceiling on private servers, ~10 min (BENCH_QUICK=1: ~1 min); results/
+	@scripts/bench.sh
+
+test-faults: ## fault-injection suite on private servers (kill, outages, restarts, duplicates, abuse), ~6 min
+	@scripts/faults.sh
 
 fuzz: ## fuzz every parser for longer (FUZZTIME=1m make fuzz)
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh

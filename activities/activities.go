@@ -1,5 +1,5 @@
 // Package activities holds the steps of ProcessEvent: normalize (with the data
-// contract), score, land, and later deliver. Each is a method on Activities,
+// contract), score, route, land, and deliver. Each is a method on Activities,
 // which carries the step's dependencies, so tests and the worker wire them the
 // same way. They run as local activities except outbound deliveries (see
 // DESIGN.md: local activities roughly triple throughput on this hardware).
@@ -8,7 +8,11 @@ package activities
 import (
 	"context"
 
+	"go.uber.org/zap"
+
 	"github.com/hookflow/hookflow/envelope"
+	"github.com/hookflow/hookflow/outbound"
+	"github.com/hookflow/hookflow/routing"
 	"github.com/hookflow/hookflow/sinks/clickhouse"
 )
 
@@ -35,4 +39,10 @@ type Activities struct {
 	Events    RowWriter[clickhouse.EventRow]
 	Lineage   RowWriter[clickhouse.LineageRow]
 	Payloads  PayloadStore
+	// Routing and outbound deliveries (route.go, deliver.go).
+	Router            *routing.Router
+	Outbound          *outbound.Registry
+	Deliveries        RowWriter[clickhouse.DeliveryRow]
+	DestinationStates *DestinationStates
+	Log               *zap.Logger
 }

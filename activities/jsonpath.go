@@ -12,15 +12,23 @@ import (
 // the contract has already rejected payloads that lack what is required.
 type doc struct{ v any }
 
-// at follows a dotted path ("data.object.customer").
+// at follows a dotted path ("data.object.customer"); a numeric segment
+// indexes an array ("items.data.0.price").
 func (d doc) at(path string) doc {
 	cur := d.v
 	for _, key := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
+		switch v := cur.(type) {
+		case map[string]any:
+			cur = v[key]
+		case []any:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(v) {
+				return doc{}
+			}
+			cur = v[i]
+		default:
 			return doc{}
 		}
-		cur = m[key]
 	}
 	return doc{cur}
 }

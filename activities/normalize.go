@@ -1,13 +1,11 @@
 package activities
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/hookflow/hookflow/envelope"
@@ -25,6 +23,8 @@ var normalizers = map[string]normalizer{
 	"github":   normalizeGitHub,
 	"stripe":   normalizeStripe,
 	"standard": normalizeStandard,
+	"slack":    normalizeSlack,
+	"shopify":  normalizeShopify,
 }
 
 // Normalize validates the payload against its source's data contract and
@@ -43,10 +43,12 @@ func (a *Activities) Normalize(ctx context.Context, raw envelope.Raw) (envelope.
 		ReceivedAt: raw.ReceivedAt,
 		OccurredAt: raw.ReceivedAt,
 	}
-	decoded, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	// JSON as is; a form body as its payload field's JSON or its fields
+	// (envelope.Document), the same view the ingress locators read.
+	decoded, err := envelope.Document(raw.ContentType, body)
 	if err != nil {
 		return env, temporal.NewNonRetryableApplicationError(
-			"payload is not valid JSON: "+err.Error(), ErrContractViolation, nil)
+			"payload cannot be read: "+err.Error(), ErrContractViolation, nil)
 	}
 	if err := a.Contracts.Validate(raw.Source, decoded); err != nil {
 		return env, temporal.NewNonRetryableApplicationError(

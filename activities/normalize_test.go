@@ -44,7 +44,7 @@ func TestNormalizeRealPayloads(t *testing.T) {
 		{"github push (tag deletion)", rawFixture(t, "github", "github", "push", "github/push.json"),
 			envelope.Envelope{EventType: "push", Subject: "Codertocat/Hello-World", Account: "Codertocat", Actor: "Codertocat"}},
 		{"stripe subscription deleted", rawFixture(t, "stripe", "stripe", "customer.subscription.deleted", "stripe/synthetic.customer.subscription.deleted.json"),
-			envelope.Envelope{EventType: "customer.subscription.deleted", Subject: "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw", Account: "cus_QXg1o8vcGmoR32", Actor: "stripe", Currency: "USD"}},
+			envelope.Envelope{EventType: "customer.subscription.deleted", Subject: "sub_1Pgc6rB7WZ01zgkWNy0Cn5nw", Account: "cus_QXg1o8vcGmoR32", Actor: "stripe", Amount: 20, Currency: "USD"}},
 		{"stripe invoice failed", rawFixture(t, "stripe", "stripe", "invoice.payment_failed", "stripe/synthetic.invoice.payment_failed.json"),
 			envelope.Envelope{EventType: "invoice.payment_failed", Subject: "in_1Pgc6tB7WZ01zgkWu9fdqL6I", Account: "cus_QXg1o8vcGmoR32", Actor: "stripe", Amount: 10, Currency: "USD"}},
 		{"app downgrade", rawFixture(t, "app", "standard", "subscription.downgraded", "app/subscription.downgraded.json"),

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"os"
 	"sort"
 	"strconv"
@@ -26,6 +27,9 @@ type Config struct {
 	Payloads   Payloads          `yaml:"payloads"`
 	Sources    map[string]Source `yaml:"sources"`
 	Log        Log               `yaml:"log"`
+	// Routing and Destinations: lanes and outbound triggers (config/routing.go).
+	Routing      Routing                `yaml:"routing"`
+	Destinations map[string]Destination `yaml:"destinations"`
 }
 
 type HTTP struct {
@@ -51,6 +55,11 @@ type Temporal struct {
 	MaxConcurrentWorkflowTasks   int  `yaml:"max_concurrent_workflow_tasks"`
 	MaxConcurrentLocalActivities int  `yaml:"max_concurrent_local_activities"`
 	RegisterSearchAttributes     bool `yaml:"register_search_attributes"`
+	// GRPCCompression of requests to Temporal: "none" (the default) or
+	// "gzip" (the Go SDK's own default). On loopback or a LAN gzip only
+	// spends CPU on both ends, the Temporal server's included, which is the
+	// bottleneck (make bench); it pays off only over slow links.
+	GRPCCompression string `yaml:"grpc_compression"`
 }
 
 type ClickHouse struct {
@@ -96,9 +105,29 @@ type Source struct {
 	Tolerance time.Duration `yaml:"tolerance"`
 	MaxBody   ByteSize      `yaml:"max_body"`
 	// EventID and EventType say where to read them: "header:<Name>",
-	// "json:<dotted.path>" or "form:<key>". Empty means the provider default.
+	// "json:<dotted.path>", "form:<key>" or "const:<value>", or several such
+	// separated by " | " (the first that finds a value wins). Empty means the
+	// provider default.
 	EventID   string `yaml:"event_id"`
 	EventType string `yaml:"event_type"`
+	// FallbackID identifies a delivery whose event_id finds nothing: "" (the
+	// default: refuse it with 400) or "sha256" (the SHA-256 of the body, so two
+	// identical bodies are one event). With a fallback, event_id may be empty.
+	FallbackID string `yaml:"fallback_id"`
+	// ContentTypes are the media types this source accepts (parameters such as
+	// charset are ignored); anything else is answered 415. Empty means the
+	// provider's default list; for generic, any type.
+	ContentTypes []string `yaml:"content_types"`
+	// RateLimit caps this source's verified deliveries (token bucket); over it
+	// the answer is 429 with Retry-After. Unset means unlimited.
+	RateLimit RateLimit `yaml:"rate_limit"`
+}
+
+// RateLimit is a token bucket: PerSecond tokens refill each second, up to
+// Burst (default: PerSecond rounded up, at least 1).
+type RateLimit struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
 }
 
 // Secret is a value given inline or read from an environment variable. Its
@@ -218,6 +247,10 @@ var envOverrides = map[string]func(c *Config, v string) error{
 	},
 	"HOOKFLOW_MODEL_SPEC": func(c *Config, v string) error { c.Model.Spec = v; return nil },
 	"HOOKFLOW_LOG_LEVEL":  func(c *Config, v string) error { c.Log.Level = v; return nil },
+	"HOOKFLOW_TEMPORAL_GRPC_COMPRESSION": func(c *Config, v string) error {
+		c.Temporal.GRPCCompression = v
+		return nil
+	},
 	"HOOKFLOW_CLICKHOUSE_FLUSH_INTERVAL": func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -250,6 +283,7 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 }
 
 func (c *Config) applyDefaults() {
+	c.applyRoutingDefaults()
 	setDefault(&c.HTTP.Addr, "127.0.0.1:8080")
 	setDefault(&c.HTTP.ReadTimeout, 30*time.Second)
 	setDefault(&c.HTTP.WriteTimeout, 30*time.Second)
@@ -262,6 +296,7 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.Temporal.ActivityTaskPollers, 4)
 	setDefault(&c.Temporal.MaxConcurrentWorkflowTasks, 256)
 	setDefault(&c.Temporal.MaxConcurrentLocalActivities, 256)
+	setDefault(&c.Temporal.GRPCCompression, "none")
 	setDefault(&c.ClickHouse.Addr, "127.0.0.1:9000")
 	setDefault(&c.ClickHouse.Database, "hookflow")
 	setDefault(&c.ClickHouse.Username, "default")
@@ -278,6 +313,9 @@ func (c *Config) applyDefaults() {
 			setDefault(&s.EventID, p.EventID)
 			setDefault(&s.EventType, p.EventType)
 			setDefault(&s.MaxBody, p.MaxBody)
+			if len(s.ContentTypes) == 0 {
+				s.ContentTypes = append([]string(nil), p.ContentTypes...)
+			}
 		}
 		setDefault(&s.MaxBody, 1<<20)
 		c.Sources[name] = s
@@ -293,20 +331,31 @@ func setDefault[T comparable](field *T, value T) {
 
 // Provider holds the defaults a provider kind brings to a source.
 type Provider struct {
-	Scheme    string
-	EventID   string
-	EventType string
-	MaxBody   ByteSize
+	Scheme       string
+	EventID      string
+	EventType    string
+	MaxBody      ByteSize
+	ContentTypes []string
 }
+
+var (
+	jsonOnly    = []string{"application/json"}
+	jsonAndForm = []string{"application/json", "application/x-www-form-urlencoded"}
+)
 
 // Providers are the known provider kinds. A source may override any field.
 var Providers = map[string]Provider{
-	"github":   {Scheme: "github", EventID: "header:X-GitHub-Delivery", EventType: "header:X-GitHub-Event", MaxBody: 25 << 20},
-	"stripe":   {Scheme: "stripe", EventID: "json:id", EventType: "json:type"},
-	"standard": {Scheme: "standard-webhooks", EventID: "header:webhook-id", EventType: "json:type"},
-	"shopify":  {Scheme: "shopify", EventID: "header:X-Shopify-Webhook-Id", EventType: "header:X-Shopify-Topic"},
-	"slack":    {Scheme: "slack", EventID: "json:event_id", EventType: "json:type"},
-	"generic":  {},
+	"github":   {Scheme: "github", EventID: "header:X-GitHub-Delivery", EventType: "header:X-GitHub-Event", MaxBody: 25 << 20, ContentTypes: jsonAndForm},
+	"stripe":   {Scheme: "stripe", EventID: "json:id", EventType: "json:type", ContentTypes: jsonOnly},
+	"standard": {Scheme: "standard-webhooks", EventID: "header:webhook-id", EventType: "json:type", ContentTypes: jsonOnly},
+	"shopify":  {Scheme: "shopify", EventID: "header:X-Shopify-Webhook-Id", EventType: "header:X-Shopify-Topic", ContentTypes: jsonOnly},
+	// Slack: Events API callbacks carry event_id; slash commands and
+	// interactivity carry none, so their trigger_id (unique per user action)
+	// is the id. The type is the inner event's (app_mention), else the
+	// interaction's (block_actions), else a slash command.
+	"slack": {Scheme: "slack", EventID: "json:event_id | json:trigger_id",
+		EventType: "json:event.type | json:type | const:slash_command", ContentTypes: jsonAndForm},
+	"generic": {},
 }
 
 // Validate reports the first problem found, naming its field path.
@@ -320,6 +369,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Temporal.TaskQueue == "" {
 		bad("temporal.task_queue", "must not be empty")
+	}
+	switch c.Temporal.GRPCCompression {
+	case "none", "gzip":
+	default:
+		bad("temporal.grpc_compression", `want "none" or "gzip", got %q`, c.Temporal.GRPCCompression)
 	}
 	if c.ClickHouse.BatchSize < 1 {
 		bad("clickhouse.batch_size", "must be at least 1")
@@ -369,11 +423,30 @@ func (c *Config) Validate() error {
 			bad(path+".tolerance", "must not be negative")
 		}
 		for field, loc := range map[string]string{"event_id": s.EventID, "event_type": s.EventType} {
+			if field == "event_id" && loc == "" && s.FallbackID != "" {
+				continue // every delivery is identified by the fallback
+			}
 			if err := validLocator(loc); err != nil {
 				bad(path+"."+field, "%v", err)
 			}
 		}
+		switch s.FallbackID {
+		case "", "sha256":
+		default:
+			bad(path+".fallback_id", `want "sha256" (or nothing), got %q`, s.FallbackID)
+		}
+		for i, ct := range s.ContentTypes {
+			if mt, params, err := mime.ParseMediaType(ct); err != nil || !strings.Contains(mt, "/") || len(params) > 0 {
+				bad(fmt.Sprintf("%s.content_types[%d]", path, i), "want a media type such as application/json (no parameters), got %q", ct)
+			}
+		}
+		if s.RateLimit.PerSecond < 0 || s.RateLimit.Burst < 0 {
+			bad(path+".rate_limit", "per_second and burst must not be negative")
+		} else if s.RateLimit.Burst > 0 && s.RateLimit.PerSecond == 0 {
+			bad(path+".rate_limit.per_second", "required when burst is set")
+		}
 	}
+	errs = append(errs, c.validateRouting()...)
 	return errors.Join(errs...)
 }
 
@@ -402,17 +475,22 @@ func validSourceName(n string) bool {
 	return true
 }
 
+// validLocator checks a locator: one or more "<kind>:<arg>" separated by "|".
 func validLocator(loc string) error {
-	kind, arg, ok := strings.Cut(loc, ":")
 	if loc == "" {
-		return errors.New(`required: "header:<Name>", "json:<path>" or "form:<key>"`)
+		return errors.New(`required: "header:<Name>", "json:<path>", "form:<key>" or "const:<value>"`)
 	}
-	if !ok || arg == "" {
-		return fmt.Errorf(`want "header:<Name>", "json:<path>" or "form:<key>", got %q`, loc)
+	for alt := range strings.SplitSeq(loc, "|") {
+		alt = strings.TrimSpace(alt)
+		kind, arg, ok := strings.Cut(alt, ":")
+		if !ok || arg == "" {
+			return fmt.Errorf(`want "header:<Name>", "json:<path>", "form:<key>" or "const:<value>", got %q`, alt)
+		}
+		switch kind {
+		case "header", "json", "form", "const":
+		default:
+			return fmt.Errorf("unknown locator kind %q in %q", kind, loc)
+		}
 	}
-	switch kind {
-	case "header", "json", "form":
-		return nil
-	}
-	return fmt.Errorf("unknown locator kind %q in %q", kind, loc)
+	return nil
 }

@@ -32,7 +32,7 @@ func TestDevConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{"github": "dev-github-secret", "stripe": "whsec_dev_stripe_secret",
-		"app": "whsec_aG9va2Zsb3ctZGV2LWFwcC1zZWNyZXQtMDEyMzQ1Njc4OQ=="} {
+		"app": "whsec_aG9va2Zsb3ctZGV2LWFwcC1zZWNyZXQtMDEyMzQ1Njc4OQ==", "slack": "dev-slack-signing-secret", "shopify": "dev-shopify-secret"} {
 		got, err := c.Sources[name].ResolvedSecrets()
 		if err != nil || got[0] != want {
 			t.Errorf("%s secret = %v, %v; the README documents %s", name, got, err, want)
@@ -86,5 +86,53 @@ func TestParseByteSize(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("%q → %d, %v; want %d", in, got, err, want)
 		}
+	}
+}
+
+func TestSourceIngressSettings(t *testing.T) {
+	c, err := Parse([]byte(`
+sources:
+  slack:
+    provider: slack
+    secrets: [dev-slack-signing-secret]
+    fallback_id: sha256
+    rate_limit: {per_second: 20, burst: 40}
+  hashed:
+    provider: generic
+    scheme: bearer
+    secrets: [a-long-enough-token]
+    fallback_id: sha256
+    event_type: const:batch
+    content_types: [application/json, text/csv]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := c.Sources["slack"]
+	if sl.EventID != "json:event_id | json:trigger_id" || len(sl.ContentTypes) != 2 || sl.RateLimit != (RateLimit{20, 40}) {
+		t.Fatalf("slack preset/settings not applied: %+v", sl)
+	}
+	if h := c.Sources["hashed"]; h.EventID != "" || h.FallbackID != "sha256" || len(h.ContentTypes) != 2 {
+		t.Fatalf("generic source with a fallback id: %+v", h)
+	}
+	if gh, _ := Parse([]byte(minimal)); len(gh.Sources["github"].ContentTypes) != 2 {
+		t.Fatalf("github accepts JSON and form by default: %v", gh.Sources["github"].ContentTypes)
+	}
+	for name, c := range map[string]struct{ source, want string }{
+		"bad fallback":         {"fallback_id: md5", "sources.x.fallback_id"},
+		"no id, no fallback":   {"event_type: json:type", "sources.x.event_id"},
+		"bad alternative":      {"event_id: json:id | body:id\n    event_type: json:type", "sources.x.event_id"},
+		"empty alternative":    {"event_id: json:id |\n    event_type: json:type", "sources.x.event_id"},
+		"media type params":    {"event_id: json:id\n    event_type: json:type\n    content_types: [application/json; charset=utf-8]", "sources.x.content_types[0]"},
+		"not a media type":     {"event_id: json:id\n    event_type: json:type\n    content_types: [json]", "sources.x.content_types[0]"},
+		"negative rate":        {"event_id: json:id\n    event_type: json:type\n    rate_limit: {per_second: -1}", "sources.x.rate_limit"},
+		"burst without a rate": {"event_id: json:id\n    event_type: json:type\n    rate_limit: {burst: 5}", "sources.x.rate_limit.per_second"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte("sources:\n  x:\n    provider: generic\n    scheme: bearer\n    secrets: [abcdefghijklmnop]\n    " + c.source + "\n"))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want it to mention %q", err, c.want)
+			}
+		})
 	}
 }

@@ -19,6 +19,10 @@ type Raw struct {
 	// PayloadSHA256 and PayloadBytes describe the body either way, for audit.
 	PayloadSHA256 string `json:"payload_sha256"`
 	PayloadBytes  int64  `json:"payload_bytes"`
+	// Lane is the priority lane ingress started the workflow in, from the
+	// routing rules it could already decide (routing.Provisional); the
+	// workflow's route step decides the final one.
+	Lane string `json:"lane,omitempty"`
 }
 
 // WorkflowID is the one ID a delivery can ever run under: redeliveries of the

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/hookflow/hookflow/config"
 	"github.com/hookflow/hookflow/envelope"
+	"github.com/hookflow/hookflow/routing"
 	"github.com/hookflow/hookflow/workflows"
 )
 
@@ -47,6 +49,9 @@ type Options struct {
 	Logger     *zap.Logger
 	Now        func() time.Time // verification clock; time.Now when nil
 	RetryAfter time.Duration    // advertised on 503; 5s when zero
+	// Router gives each event its provisional lane (routing.Provisional);
+	// nil starts every event in the normal lane.
+	Router *routing.Router
 }
 
 // Server is the echo application.
@@ -63,6 +68,7 @@ type Server struct {
 	log         *zap.Logger
 	now         func() time.Time
 	httpCfg     config.HTTP
+	lanes       *lanes
 }
 
 // New builds the server; it fails if any source is misconfigured.
@@ -96,10 +102,11 @@ func New(o Options) (*Server, error) {
 		log:         o.Logger,
 		now:         o.Now,
 		httpCfg:     o.Config.HTTP,
+		lanes:       newLanes(o.Router, o.Config.Routing),
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler
+	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.Recover())
 	e.Use(s.accessLog)
 	e.POST("/v1/webhooks/:source", s.handleWebhook)
@@ -140,6 +147,20 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 		return err
 	}
 	return nil
+}
+
+// handleError answers echo's own errors as problem+json, counting a wrong
+// method on the webhook route like any other refused delivery.
+func (s *Server) handleError(err error, c echo.Context) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed && strings.HasPrefix(c.Request().URL.Path, "/v1/webhooks/") {
+		name := strings.TrimPrefix(c.Request().URL.Path, "/v1/webhooks/")
+		if _, ok := s.sources[name]; !ok {
+			name = "unknown" // never a label from an unconfigured name
+		}
+		s.metrics.observe(name, "method_not_allowed", http.StatusMethodNotAllowed, time.Now())
+	}
+	errorHandler(err, c)
 }
 
 func (s *Server) handleReady(c echo.Context) error {

@@ -85,6 +85,7 @@ func TestTemporalUnreachableAnswers503WithRetryAfter(t *testing.T) {
 	defer ts.Close()
 	d := sampleDelivery(t)
 	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/v1/webhooks/github", strings.NewReader(string(d.Body)))
+	req.Header.Set("Content-Type", "application/json")
 	if err := sender.Sign(req.Header, d, "dev-github-secret", time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +113,7 @@ func TestRoutingErrorsAreProblemJSON(t *testing.T) {
 	}
 	for _, c := range cases {
 		req, _ := http.NewRequest(c.method, ts.URL+c.path, strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

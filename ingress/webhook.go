@@ -23,9 +23,11 @@ type Accepted struct {
 	Duplicate  bool   `json:"duplicate"`
 }
 
-// handleWebhook: look up the source, read the exact bytes (capped), verify
-// the signature over them, identify the event, and start its workflow. Every
-// refusal happens before anything is stored or started.
+// handleWebhook: look up the source, check the media type, read the exact
+// bytes (capped), verify the signature over them, answer a provider handshake,
+// take a rate-limit token, identify the event, and start its workflow. Every
+// refusal happens before anything is stored or started, and is counted in
+// hookflow_ingress_deliveries_total under its own outcome.
 func (s *Server) handleWebhook(c echo.Context) error {
 	began := time.Now()
 	name := c.Param("source")
@@ -36,18 +38,26 @@ func (s *Server) handleWebhook(c echo.Context) error {
 	}
 	done := func(outcome string, code int) { s.metrics.observe(name, outcome, code, began) }
 	req := c.Request()
+	contentType := req.Header.Get(echo.HeaderContentType)
+	if err := src.checkMediaType(contentType); err != nil {
+		done("unsupported_media_type", http.StatusUnsupportedMediaType)
+		return problem(c, probUnsupported, err.Error(), 0, withSource(name), withReason("unsupported_media_type"))
+	}
 
 	payload, err := body.Read(req, body.Options{MaxBytes: src.maxBody, MaxDecoded: src.maxBody})
 	switch {
 	case errors.Is(err, body.ErrTooLarge):
 		done("too_large", http.StatusRequestEntityTooLarge)
-		return problem(c, probTooLarge, "body exceeds this source's limit of "+humanBytes(src.maxBody), 0, withSource(name))
+		return problem(c, probTooLarge, "body exceeds this source's limit of "+humanBytes(src.maxBody), 0, withSource(name), withReason("too_large"))
 	case errors.Is(err, body.ErrUnsupportedEncoding):
 		done("unsupported_encoding", http.StatusUnsupportedMediaType)
-		return problem(c, probUnsupported, err.Error(), 0, withSource(name))
-	case err != nil:
+		return problem(c, probUnsupported, err.Error(), 0, withSource(name), withReason("unsupported_encoding"))
+	case errors.Is(err, body.ErrMalformed):
 		done("malformed", http.StatusBadRequest)
-		return problem(c, probMalformed, "could not read the body: "+err.Error(), 0, withSource(name))
+		return problem(c, probMalformed, "could not read the body: "+err.Error(), 0, withSource(name), withReason("malformed"))
+	case err != nil:
+		done("read_error", http.StatusBadRequest)
+		return problem(c, probMalformed, "the body could not be read to its end", 0, withSource(name), withReason("read_error"))
 	}
 
 	receivedAt := s.now()
@@ -65,22 +75,48 @@ func (s *Server) handleWebhook(c echo.Context) error {
 		return problem(c, probSignature, detail, 0, withSource(name), withReason(reason))
 	}
 
-	d := &delivery{header: req.Header, body: payload}
-	eventID := d.lookup(src.eventID)
-	if err := validEventID(eventID); err != nil {
-		done("missing_event_id", http.StatusBadRequest)
-		return problem(c, probMissingEventID, "event id ("+src.eventID.String()+") is "+err.Error(), 0, withSource(name))
+	d := &delivery{header: req.Header, body: payload, contentType: contentType}
+	if src.handshake != nil {
+		answer, handled, err := src.handshake(d)
+		switch {
+		case err != nil:
+			done("malformed_handshake", http.StatusBadRequest)
+			return problem(c, probMalformed, err.Error(), 0, withSource(name), withReason("malformed_handshake"))
+		case handled:
+			done("handshake", http.StatusOK)
+			return c.JSON(http.StatusOK, answer)
+		}
 	}
-	eventType := d.lookup(src.eventType)
-	if eventType == "" {
-		eventType = "unknown"
+
+	if ok, wait := src.admit(time.Now()); !ok {
+		done("rate_limited", http.StatusTooManyRequests)
+		return problem(c, probRateLimited, src.rateDetail(wait), wait, withSource(name), withReason("rate_limited"))
 	}
 
 	sum := sha256.Sum256(payload)
+	var eventID string
+	if src.eventID != nil {
+		eventID = d.lookup(src.eventID)
+	}
+	if eventID == "" && src.fallbackID == "sha256" {
+		eventID = "sha256-" + hex.EncodeToString(sum[:])
+	}
+	if err := validEventID(eventID); err != nil {
+		done("missing_event_id", http.StatusBadRequest)
+		return problem(c, probMissingEventID, "event id ("+src.eventID.String()+") is "+err.Error(), 0, withSource(name), withReason("missing_event_id"))
+	}
+	eventType := cleanEventType(d.lookup(src.eventType))
+
 	raw := envelope.Raw{
 		Source: name, Provider: src.provider, EventID: eventID, EventType: eventType,
-		ReceivedAt: receivedAt.UTC(), ContentType: req.Header.Get(echo.HeaderContentType),
+		ReceivedAt: receivedAt.UTC(), ContentType: contentType,
 		PayloadSHA256: hex.EncodeToString(sum[:]), PayloadBytes: int64(len(payload)),
+	}
+	raw.Lane = s.lanes.lane(&raw) // lanes.go: Temporal priority, eager or not, admission
+	if ok, wait := s.lanes.wait(req.Context(), raw.Lane); !ok {
+		done("lane_admission", http.StatusServiceUnavailable)
+		return problem(c, probUnavailable, "the "+raw.Lane+" lane is at its admission rate; retry later",
+			max(wait, time.Second), withSource(name), withReason("lane_admission"))
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), s.startTO)
 	defer cancel()
@@ -89,13 +125,13 @@ func (s *Server) handleWebhook(c echo.Context) error {
 		// start the workflow with a reference to them.
 		if s.payloads == nil {
 			done("unavailable", http.StatusServiceUnavailable)
-			return problem(c, probUnavailable, "no payload store for large bodies", s.retryAfter, withSource(name))
+			return problem(c, probUnavailable, "no payload store for large bodies", s.retryAfter, withSource(name), withReason("unavailable"))
 		}
 		ref, err := s.payloads.PutPayload(ctx, payload)
 		if err != nil {
 			s.log.Warn("payload store unavailable", zap.String("source", name), zap.Error(err))
 			done("unavailable", http.StatusServiceUnavailable)
-			return problem(c, probUnavailable, "could not store the payload; retry later", s.retryAfter, withSource(name))
+			return problem(c, probUnavailable, "could not store the payload; retry later", s.retryAfter, withSource(name), withReason("unavailable"))
 		}
 		raw.PayloadRef = ref
 	} else {
@@ -107,7 +143,7 @@ func (s *Server) handleWebhook(c echo.Context) error {
 		// Nothing is acked that Temporal does not hold: the sender retries.
 		s.log.Warn("workflow start failed", zap.String("source", name), zap.String("workflow_id", started.WorkflowID), zap.Error(err))
 		done("unavailable", http.StatusServiceUnavailable)
-		return problem(c, probUnavailable, "the event could not be queued; retry later", s.retryAfter, withSource(name))
+		return problem(c, probUnavailable, "the event could not be queued; retry later", s.retryAfter, withSource(name), withReason("unavailable"))
 	}
 	outcome := "accepted"
 	if started.Duplicate {

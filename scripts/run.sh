@@ -8,6 +8,7 @@ cd "$ROOT"
 CONFIG=${1:-config/dev.yaml}
 SESSION="run-$$"
 HOOKFLOW_PID=""
+RECEIVER_PID=""
 LOG="$ROOT/.run/logs/hookflow.log"
 
 cleanup() {
@@ -16,6 +17,10 @@ cleanup() {
     echo; echo "[run] stopping hookflow"
     kill -TERM "$HOOKFLOW_PID" 2>/dev/null || true
     wait "$HOOKFLOW_PID" 2>/dev/null || true
+  fi
+  if [[ -n $RECEIVER_PID ]] && kill -0 "$RECEIVER_PID" 2>/dev/null; then
+    kill -TERM "$RECEIVER_PID" 2>/dev/null || true
+    wait "$RECEIVER_PID" 2>/dev/null || true
   fi
   scripts/stack.sh down "$SESSION"
 }
@@ -34,6 +39,10 @@ if (exec 3<>"/dev/tcp/${addr%:*}/${addr##*:}") 2>/dev/null; then
 fi
 
 mkdir -p "$(dirname "$LOG")"
+# The demo receiver of the crm-retention destination: prints each signed
+# trigger it verifies (README "Destinations").
+bin/hookflow receiver --config "$CONFIG" --destination crm-retention &
+RECEIVER_PID=$!
 echo "[run] starting hookflow serve on http://$addr (log: ${LOG#"$ROOT"/})"
 bin/hookflow serve --config "$CONFIG" >"$LOG" 2>&1 &
 HOOKFLOW_PID=$!

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/envelope"
+	"github.com/hookflow/hookflow/routing"
 )
 
 // ProcessEventName is the workflow type registered with Temporal.
@@ -32,6 +33,8 @@ type Result struct {
 	Lane         string   `json:"lane"`
 	Actions      []string `json:"actions"`
 	Error        string   `json:"error,omitempty"`
+	// Deliveries are the outcomes of the actions' triggers (deliver.go).
+	Deliveries []Delivery `json:"deliveries,omitempty"`
 }
 
 // Quick, CPU-only steps: a few fast retries, then give up (the workflow
@@ -59,26 +62,35 @@ var landStep = workflow.LocalActivityOptions{
 }
 
 // ProcessEvent validates and normalizes one accepted delivery, scores it,
-// routes it, and lands it in ClickHouse with its audit trail. Every step is a
-// local activity: they run inside this workflow task, which is what makes the
-// pipeline fast enough to sit behind a webhook endpoint.
+// routes it, and lands it in ClickHouse with its audit trail; then, when
+// rules asked for actions, delivers a signed trigger to each destination.
+// Every step up to landing is a local activity: they run inside this
+// workflow task, which is what makes the pipeline fast enough to sit behind a
+// webhook endpoint. Deliveries are regular activities (deliver.go).
 func ProcessEvent(ctx workflow.Context, raw envelope.Raw) (Result, error) {
 	var a *activities.Activities // method values name the activities; the worker binds them
-	res := Result{EventID: raw.EventID, Status: StatusProcessed, EventType: raw.EventType}
+	res := Result{EventID: raw.EventID, Status: StatusProcessed, EventType: raw.EventType, Lane: raw.Lane}
+	if res.Lane == "" {
+		res.Lane = routing.Normal
+	}
 	trail := newTrail(ctx)
 
 	var env envelope.Envelope
 	done := trail.begin("normalize")
-	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, computeStep),
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, normalizeStep(raw)),
 		a.Normalize, raw).Get(ctx, &env)
 	switch {
-	case isContractViolation(err):
+	case err != nil:
+		// A contract violation; or, past normalizeStep's retries, a payload
+		// store still down or a bug. Never fail the workflow over it (that
+		// would lose an acked event): land the event as invalid, with why.
 		res.Status, res.Error = StatusInvalid, errorMessage(err)
+		if !isContractViolation(err) {
+			res.Error = "normalize: " + res.Error
+		}
 		done("error", res.Error)
 		env = envelope.Envelope{EventID: raw.EventID, Source: raw.Source, Provider: raw.Provider,
 			EventType: raw.EventType, ReceivedAt: raw.ReceivedAt, OccurredAt: raw.ReceivedAt}
-	case err != nil:
-		return res, err // not the payload's fault (e.g. payload store down): let Temporal retry the task
 	default:
 		done("ok", "")
 		res.EventType = env.EventType
@@ -100,11 +112,36 @@ func ProcessEvent(ctx workflow.Context, raw envelope.Raw) (Result, error) {
 		trail.skip("score", "payload is invalid")
 	}
 
-	if err := workflow.UpsertTypedSearchAttributes(ctx,
+	// Route: the final lane and the actions. A local activity, not workflow
+	// code: the rules are config, and a config change must never change what
+	// a replay of this history decides.
+	var routed activities.Routed
+	routedAt := workflow.Now(ctx)
+	if res.Status == StatusProcessed {
+		done = trail.begin("route")
+		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, computeStep),
+			a.Route, activities.RouteInput{Envelope: env, Score: res.Score}).Get(ctx, &routed); err != nil {
+			// Keep the lane ingress chose; no actions.
+			done("error", errorMessage(err))
+			routed = activities.Routed{}
+		} else {
+			done("ok", routed.Summary())
+			res.Lane, res.Actions = routed.Lane, routed.ActionNames()
+		}
+	} else {
+		trail.skip("route", "payload is invalid: lane "+res.Lane+" from ingress, no actions")
+	}
+
+	attrs := []temporal.SearchAttributeUpdate{
 		EventTypeKey.ValueSet(res.EventType),
 		ScoreKey.ValueSet(res.Score),
 		StatusKey.ValueSet(res.Status),
-	); err != nil {
+		LaneKey.ValueSet(res.Lane),
+	}
+	if len(res.Actions) > 0 {
+		attrs = append(attrs, ActionsKey.ValueSet(res.Actions))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, attrs...); err != nil {
 		return res, err
 	}
 
@@ -116,7 +153,25 @@ func ProcessEvent(ctx workflow.Context, raw envelope.Raw) (Result, error) {
 		a.Land, land).Get(ctx, nil); err != nil {
 		return res, err
 	}
+
+	// Act, only once the event has landed.
+	if len(routed.Deliveries) > 0 {
+		if err := deliver(ctx, raw, env, &res, routed, routedAt); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
+}
+
+// normalizeStep: a body stored by reference must first be read back from the
+// payload store (ClickHouse), so normalizing it has to ride out a store
+// outage exactly as landing does; an inline body needs only the quick,
+// CPU-only retries.
+func normalizeStep(raw envelope.Raw) workflow.LocalActivityOptions {
+	if raw.PayloadRef != "" {
+		return landStep
+	}
+	return computeStep
 }
 
 func isContractViolation(err error) bool {

@@ -87,7 +87,7 @@ func TestProcessEventLandsScoredRowWithLineage(t *testing.T) {
 	for _, l := range lineage.rows {
 		steps = append(steps, l.Step+":"+l.Status)
 	}
-	require.Equal(t, []string{"normalize:ok", "score:ok", "land:ok"}, steps)
+	require.Equal(t, []string{"normalize:ok", "score:ok", "route:ok", "land:ok"}, steps)
 }
 
 func TestProcessEventLandsContractViolationAsInvalid(t *testing.T) {

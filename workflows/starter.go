@@ -9,9 +9,11 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/grpc"
 
 	"github.com/hookflow/hookflow/envelope"
+	"github.com/hookflow/hookflow/routing"
 )
 
 // Starter hands accepted deliveries to Temporal, one workflow per event.
@@ -21,6 +23,11 @@ type Starter struct {
 	// Eager asks the server to return the first workflow task to this
 	// process's worker directly (only useful when one runs in-process).
 	Eager bool
+	// LazyLanes are lanes started without eager dispatch even when Eager is
+	// set (bulk, by default): their first workflow task waits in Temporal's
+	// matching service, behind more urgent work, instead of taking this
+	// worker's slots the moment it arrives.
+	LazyLanes map[string]bool
 }
 
 // Started says what Temporal did with a start request.
@@ -42,6 +49,10 @@ var ErrNoOutcome = errors.New("workflows: client not dialed with workflows.Clien
 // event durably.
 func (s *Starter) Start(ctx context.Context, raw envelope.Raw) (Started, error) {
 	id := envelope.WorkflowID(raw.Source, raw.EventID)
+	lane := raw.Lane
+	if lane == "" {
+		lane = routing.Normal
+	}
 	outcome := &startOutcome{}
 	ctx = context.WithValue(ctx, startOutcomeKey{}, outcome)
 	run, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -50,11 +61,15 @@ func (s *Starter) Start(ctx context.Context, raw envelope.Raw) (Started, error) 
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		EnableEagerStart:                         s.Eager,
-		StaticSummary:                            fmt.Sprintf("%s %s", raw.Source, raw.EventType),
+		EnableEagerStart:                         s.Eager && !s.LazyLanes[lane],
+		// Lanes map to task priorities: on a server whose matcher honours
+		// them, queued tasks of a more urgent lane are dispatched first.
+		Priority:      temporal.Priority{PriorityKey: routing.PriorityKey(lane)},
+		StaticSummary: fmt.Sprintf("%s %s", raw.Source, raw.EventType),
 		TypedSearchAttributes: temporalSearchAttributes(
 			SourceKey.ValueSet(raw.Source),
 			EventTypeKey.ValueSet(raw.EventType),
+			LaneKey.ValueSet(lane),
 		),
 	}, ProcessEventName, raw)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted

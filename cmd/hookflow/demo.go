@@ -69,6 +69,9 @@ func runDemo(ctx context.Context, args []string) error {
 			Duplicate  bool   `json:"duplicate"`
 		}
 		_ = json.Unmarshal(resp.Body, &ack)
+		if d.IsHandshake() && resp.Status == http.StatusOK {
+			ack.WorkflowID = "(none: challenge answered " + strings.TrimSpace(string(resp.Body)) + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%v\t%s\t%s\n", d.Name, resp.Status, ack.Duplicate, resp.Latency.Round(time.Millisecond/10), ack.WorkflowID)
 		if resp.Status == http.StatusAccepted {
 			accepted = append(accepted, ack.WorkflowID)
@@ -142,6 +145,9 @@ func summarize(ctx context.Context, cfg *config.Config, workflowIDs []string, se
 	}
 	rows.Close()
 	tw.Flush()
+	if err := showTriggers(ctx, store, cfg.ClickHouse.Addr, workflowIDs, sentAt); err != nil { // demo_triggers.go
+		return err
+	}
 
 	sources := make([]string, 0, len(cfg.Sources))
 	for s := range cfg.Sources {

@@ -5,6 +5,9 @@
 //	hookflow worker  --config ...               # Temporal worker only
 //	hookflow check   --config ...               # validate the config and exit
 //	hookflow demo    --config ...               # replay the sample webhooks and summarize
+//	hookflow destinations list|enable|disable   # outbound destinations' on/off switch
+//	hookflow receiver --config ...              # demo receiver of signed triggers
+//	hookflow bench   [--quick] [--shared]       # benchmark against the Temporal ceiling (results/)
 package main
 
 import (
@@ -31,6 +34,10 @@ Commands:
   worker    run only the Temporal worker
   check     load and validate the config, then exit
   demo      replay the sample webhooks through a running hookflow and show what landed
+  destinations list | enable NAME | disable NAME [REASON]
+            show outbound destinations, or turn one back on (e.g. after a 410) or off
+  receiver  serve a demo receiver of signed triggers for a destination (make run starts one)
+  bench     benchmark the real pipeline against its Temporal ceiling (make bench; results/)
 
 The config file defaults to $HOOKFLOW_CONFIG, else config/dev.yaml.
 Environment overrides: `
@@ -55,6 +62,12 @@ func main() {
 		err = runCheck(args)
 	case "demo":
 		err = runDemo(ctx, args)
+	case "destinations":
+		err = runDestinations(ctx, args)
+	case "receiver":
+		err = runReceiver(ctx, args)
+	case "bench":
+		err = runBench(ctx, args)
 	case "-h", "--help", "help":
 		fmt.Print(usage, config.EnvOverrides(), "\n")
 		return

@@ -23,6 +23,8 @@ import (
 	"github.com/hookflow/hookflow/config"
 	"github.com/hookflow/hookflow/ingress"
 	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/outbound"
+	"github.com/hookflow/hookflow/routing"
 	"github.com/hookflow/hookflow/sinks/clickhouse"
 	"github.com/hookflow/hookflow/worker"
 	"github.com/hookflow/hookflow/workflows"
@@ -71,6 +73,9 @@ func Run(ctx context.Context, cfg *config.Config, mode Mode, log *zap.Logger) er
 			return err
 		}
 		acts.Events, acts.Lineage, acts.Payloads = store.Events, store.Lineage, store
+		acts.Deliveries, acts.DestinationStates = store.Deliveries, &activities.DestinationStates{Store: store}
+		acts.Log = log.Named("deliver")
+		acts.Outbound.Instrument(outbound.NewMetrics(reg))
 		w = worker.New(tc, cfg.Temporal.TaskQueue, acts, worker.Options{
 			WorkflowTaskPollers:        cfg.Temporal.WorkflowTaskPollers,
 			ActivityTaskPollers:        cfg.Temporal.ActivityTaskPollers,
@@ -101,12 +106,18 @@ func Run(ctx context.Context, cfg *config.Config, mode Mode, log *zap.Logger) er
 				return nil
 			}})
 		}
+		router, err := routing.Compile(cfg.Routing)
+		if err != nil {
+			return err
+		}
 		srv, err := ingress.New(ingress.Options{
 			Config: cfg,
 			Starter: &workflows.Starter{
 				Client: tc, TaskQueue: cfg.Temporal.TaskQueue,
-				Eager: cfg.Temporal.EagerStart && mode.Worker,
+				Eager:     cfg.Temporal.EagerStart && mode.Worker,
+				LazyLanes: lazyLanes(cfg.Routing),
 			},
+			Router:   router,
 			Payloads: store,
 			Ready:    checks,
 			Registry: reg,
@@ -170,7 +181,26 @@ func newActivities(cfg *config.Config) (*activities.Activities, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &activities.Activities{Contracts: contracts, Model: model}, nil
+	router, err := routing.Compile(cfg.Routing)
+	if err != nil {
+		return nil, err
+	}
+	dests, err := outbound.NewRegistry(cfg.Destinations, outbound.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &activities.Activities{Contracts: contracts, Model: model, Router: router, Outbound: dests}, nil
+}
+
+// lazyLanes are the lanes configured with eager: false.
+func lazyLanes(r config.Routing) map[string]bool {
+	out := map[string]bool{}
+	for name, l := range r.Lanes {
+		if l.Eager != nil && !*l.Eager {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // DialTemporal connects with the duplicate-detecting interceptor, retrying
@@ -179,11 +209,15 @@ func DialTemporal(ctx context.Context, tc config.Temporal, log *zap.Logger) (cli
 	var c client.Client
 	err := retry(ctx, 30*time.Second, func() error {
 		var err error
-		c, err = client.Dial(workflows.ClientOptions(client.Options{
+		o := client.Options{
 			HostPort:  tc.Address,
 			Namespace: tc.Namespace,
 			Logger:    newTemporalLogger(log),
-		}))
+		}
+		if tc.GRPCCompression != "gzip" {
+			o.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+		}
+		c, err = client.Dial(workflows.ClientOptions(o))
 		return err
 	})
 	if err != nil {

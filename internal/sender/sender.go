@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ import (
 // Delivery is one webhook to send.
 type Delivery struct {
 	Source      string // path segment: POST /v1/webhooks/{Source}
-	Provider    string // github, stripe, standard
+	Provider    string // github, stripe, standard, slack, shopify
 	EventID     string // sent in the provider's id header (ignored where the id is in the body)
 	EventType   string // sent in the provider's type header, where it has one
 	ContentType string
@@ -57,6 +58,21 @@ func Sign(h http.Header, d Delivery, secret string, now time.Time) error {
 		h.Set("webhook-id", d.EventID)
 		h.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
 		h.Set("webhook-signature", sig)
+	case "slack":
+		// v0: hex HMAC-SHA256 over "v0:<timestamp>:<body>"; the ids are in the body.
+		ts := strconv.FormatInt(now.Unix(), 10)
+		h.Set("X-Slack-Request-Timestamp", ts)
+		h.Set("X-Slack-Signature", "v0="+hexHMAC([]byte(secret), []byte("v0:"+ts+":"), d.Body))
+	case "shopify":
+		// base64 HMAC-SHA256 over the body; id and topic in headers.
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(d.Body)
+		h.Set("X-Shopify-Webhook-Id", d.EventID)
+		h.Set("X-Shopify-Topic", d.EventType)
+		h.Set("X-Shopify-Shop-Domain", "hookflow-demo.myshopify.com")
+		h.Set("X-Shopify-API-Version", "2024-10")
+		h.Set("X-Shopify-Triggered-At", now.UTC().Format(time.RFC3339Nano))
+		h.Set("X-Shopify-Hmac-Sha256", base64.StdEncoding.EncodeToString(m.Sum(nil)))
 	default:
 		return fmt.Errorf("sender: cannot sign for provider %q", d.Provider)
 	}

@@ -78,6 +78,41 @@ var migrations = []migration{
 		) ENGINE = ReplacingMergeTree(stored_at)
 		ORDER BY sha256`,
 	}},
+	{2, "outbound deliveries and destination state", []string{
+		// One row per delivery attempt; an attempt recorded twice (the
+		// workflow re-records the final one) collapses on its key.
+		`CREATE TABLE IF NOT EXISTS {db}.deliveries (
+			destination String,
+			event_id String,
+			source String,
+			workflow_id String,
+			run_id String,
+			webhook_id String,
+			attempt UInt32,
+			status_code UInt16,
+			outcome String,
+			latency_ms Float64,
+			error String,
+			next_retry_ms UInt64,
+			lane String,
+			rule String,
+			attempted_at DateTime,
+			attempted_at_ms UInt64,
+			version UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(attempted_at)
+		ORDER BY (destination, workflow_id, attempt)`,
+		// A destination's switch: the newest row wins (read with FINAL).
+		`CREATE TABLE IF NOT EXISTS {db}.destination_state (
+			destination String,
+			enabled UInt8,
+			reason String,
+			changed_by String,
+			changed_at DateTime,
+			version UInt64
+		) ENGINE = ReplacingMergeTree(version)
+		ORDER BY destination`,
+	}},
 }
 
 // Migrate creates the database and applies pending migrations.

@@ -30,11 +30,12 @@ type Options struct {
 
 // Store owns the connection pool and the batchers of each table.
 type Store struct {
-	conn    driver.Conn
-	db      string
-	log     *zap.Logger
-	Events  *Batcher[EventRow]
-	Lineage *Batcher[LineageRow]
+	conn       driver.Conn
+	db         string
+	log        *zap.Logger
+	Events     *Batcher[EventRow]
+	Lineage    *Batcher[LineageRow]
+	Deliveries *Batcher[DeliveryRow]
 }
 
 // Open connects (without touching the schema: call Migrate).
@@ -70,6 +71,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		Table: o.Database + ".lineage", Columns: lineageColumns, Values: LineageRow.values,
 		MaxRows: o.BatchSize * 8, Interval: o.FlushInterval, Logger: o.Logger, Metrics: o.Metrics,
 	})
+	s.Deliveries = NewBatcher(conn, BatcherOptions[DeliveryRow]{
+		Table: o.Database + ".deliveries", Columns: deliveryColumns, Values: DeliveryRow.values,
+		MaxRows: o.BatchSize, Interval: o.FlushInterval, Logger: o.Logger, Metrics: o.Metrics,
+	})
 	return s, nil
 }
 
@@ -84,7 +89,7 @@ func (s *Store) Database() string { return s.db }
 
 // Close flushes what the batchers hold, then closes the pool.
 func (s *Store) Close() error {
-	errs := []error{s.Events.Close(), s.Lineage.Close()}
+	errs := []error{s.Events.Close(), s.Lineage.Close(), s.Deliveries.Close()}
 	errs = append(errs, s.conn.Close())
 	return errors.Join(errs...)
 }
