@@ -24,10 +24,10 @@ build: ## build bin/hookflow
 model: ## retrain the default model reproducibly and rewrite models/churn-v1.{onnx,yaml}
 	$(GO) run ./models/train
 
-bench: ## benchmark the pipeline against its Temporal ceiling on private servers, ~10 min (BENCH_QUICK=1: ~1 min); results/
+bench: ## benchmark the pipeline against its Temporal ceiling on private servers, 7-10 min (BENCH_QUICK=1: ~1 min); results/
 	@scripts/bench.sh
 
-test-faults: ## fault-injection suite on private servers (kill, outages, restarts, duplicates, abuse), ~6 min
+test-faults: ## fault-injection suite on private servers (kill, outages, restarts, duplicates, abuse), ~5 min
 	@scripts/faults.sh
 
 fuzz: ## fuzz every parser for longer (FUZZTIME=1m make fuzz)

@@ -4,7 +4,7 @@
 # server and ClickHouse on free ports (state under .run/bench-*, removed at
 # the end; the servers on :7233/:9000 are never touched), runs `hookflow
 # serve` as a child process, measures, and writes results/bench.{json,txt,png}
-# and results/gobench.txt. About 10 minutes; BENCH_QUICK=1 for a ~1 minute
+# and results/gobench.txt. 7-10 minutes; BENCH_QUICK=1 for a ~1 minute
 # smoke run. Extra flags go through BENCH_ARGS (e.g. BENCH_ARGS=-profile).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -2,7 +2,7 @@
 # `make test-faults`: the fault-injection suite (e2e/faults). Each scenario
 # starts its own Temporal dev server (file-backed) and ClickHouse on free
 # ports with state in a temporary directory, and hookflow as a child process;
-# the servers on :7233/:9000 are never touched. About 6 minutes.
+# the servers on :7233/:9000 are never touched. About 5 minutes.
 # FAULTS_RUN=Regexp runs some scenarios only.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

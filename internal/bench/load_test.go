@@ -69,3 +69,24 @@ func TestParseGoBench(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 }
+
+func TestSummaryAndPlot(t *testing.T) {
+	r := &Report{Steps: []Step{
+		{Kind: "ceiling", LandedPerSec: 100},
+		{Kind: "closed", LandedPerSec: 90, Procs: map[string]ProcStats{"hookflow": {PeakRSSMB: 80}}},
+		{Kind: "open", Offered: 45, Ack: Percentiles{P50: 9, P95: 15, P99: 20}, Row: Percentiles{P50: 90, P99: 180},
+			Procs: map[string]ProcStats{"hookflow": {PeakRSSMB: 85}}},
+		{Kind: "open", Offered: 99, Ack: Percentiles{P50: 900, P95: 1500, P99: 3000}, Row: Percentiles{P50: 900, P99: 9000},
+			Procs: map[string]ProcStats{"hookflow": {PeakRSSMB: 250}}},
+	}}
+	summarize(r)
+	s := r.Summary
+	if s.Ratio != 0.9 || !s.TargetRatio || s.HalfRate != 45 || !s.TargetAckP99 || !s.TargetRowP99 ||
+		s.PeakRSSMB != 85 || s.OverloadPeakRSS != 250 || !s.TargetRSS {
+		t.Fatalf("summary %+v", s)
+	}
+	path := t.TempDir() + "/bench.png"
+	if err := Plot(r, path); err != nil {
+		t.Fatal(err)
+	}
+}

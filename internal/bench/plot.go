@@ -68,8 +68,9 @@ func Plot(r *Report, path string) error {
 		p.Add(l, sc)
 		p.Legend.Add(s.name, l, sc)
 	}
+	xmax = max(xmax, r.Summary.PipelinePerSec, r.Summary.CeilingPerSec) * 1.08
 	hline := func(y float64, name string, c color.RGBA) error {
-		l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: y}, {X: xmax * 1.05, Y: y}})
+		l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: y}, {X: xmax, Y: y}})
 		if err != nil {
 			return err
 		}
@@ -104,7 +105,7 @@ func Plot(r *Report, path string) error {
 	if err := vline(r.Summary.CeilingPerSec, fmt.Sprintf("ceiling %.0f/s (no-op workflow)", r.Summary.CeilingPerSec), color.RGBA{R: 0x80, B: 0x80, A: 255}); err != nil {
 		return err
 	}
-	p.X.Min = 0
+	p.X.Min, p.X.Max = 0, xmax
 	p.Y.Min, p.Y.Max = 0.5, 20000
 	return p.Save(10*vg.Inch, 6*vg.Inch, path)
 }
