@@ -128,10 +128,15 @@ start_clickhouse() {
   cp "$ROOT/scripts/clickhouse/users.xml" "$dir/users.xml"
   log "starting ClickHouse on 127.0.0.1:$CH_PORT (data in ${dir#"$ROOT"/})"
   # shellcheck disable=SC2046
-  (cd "$dir" && setsid $(clickhouse_server_bin) --config-file="$dir/config.xml" >"$RUN/logs/clickhouse.log" 2>&1 </dev/null &
-   echo $! >"$dir/.pid")
-  record clickhouse "$(cat "$dir/.pid")" "$session"
+  (cd "$dir" && setsid $(clickhouse_server_bin) --config-file="$dir/config.xml" \
+    >"$RUN/logs/clickhouse.log" 2>&1 </dev/null &)
   wait_for "ClickHouse" 60 clickhouse_client --host 127.0.0.1 --port "$CH_PORT" --query "SELECT 1"
+  # Record the process that serves (found by its unique config path), not a
+  # wrapper: setsid may fork, and `down` must stop the server itself.
+  local pid
+  pid=$(pgrep -f -- "--config-file=$dir/config.xml" | head -n1)
+  [[ -n $pid ]] || die "ClickHouse answers but its process was not found"
+  record clickhouse "$pid" "$session"
 }
 
 up() {
