@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 GO ?= go
 CONFIG ?= config/dev.yaml
-FUZZTIME ?= 3s
+FUZZTIME ?= 200000x
 
 .PHONY: run test build model fuzz vet fmt bench test-faults stack-up stack-down stack-status clean help
 
@@ -30,7 +30,7 @@ bench: ## benchmark the pipeline against its Temporal ceiling on private servers
 test-faults: ## fault-injection suite on private servers (kill, outages, restarts, duplicates, abuse), ~5 min
 	@scripts/faults.sh
 
-fuzz: ## fuzz every parser for longer (FUZZTIME=1m make fuzz)
+fuzz: ## fuzz every parser for longer (FUZZTIME=2000000x make fuzz; counts, see scripts/fuzz.sh)
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 vet: ## gofmt check and go vet

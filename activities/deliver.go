@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,7 +65,13 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 
 	// Disabled since routing (a 410 on another event, or the CLI)?
 	if a.DestinationStates != nil {
-		if st, _ := a.DestinationStates.Get(ctx, name); !st.Enabled {
+		st, err := a.DestinationStates.Get(ctx, name)
+		if !st.Enabled && errors.Is(err, ErrStateStale) {
+			// Disabled as far as we last knew, but that may have changed
+			// (re-enabled by the CLI): retry rather than skip for good.
+			return res, fmt.Errorf("destination %s: %w", name, err)
+		}
+		if !st.Enabled {
 			row.Outcome, row.Error = string(outbound.Skipped), "destination disabled: "+st.Reason
 			res.Outcome, res.Detail = row.Outcome, row.Error
 			res.Unrecorded = a.recordAttempt(ctx, row)

@@ -21,6 +21,10 @@ type DestinationStateStore interface {
 // the destination is treated as enabled (a disabled one answers 410 again).
 var ErrStateUnknown = errors.New("destination state unknown")
 
+// ErrStateStale means the refresh failed and the state returned is the last
+// one known, older than TTL.
+var ErrStateStale = errors.New("destination state could not be refreshed")
+
 // DestinationStates caches the store for TTL, so checking a destination
 // costs no query per event, while a re-enable from the CLI (another
 // process) takes effect within TTL. A 410 seen here updates the cache at once.
@@ -53,9 +57,14 @@ func (s *DestinationStates) Get(ctx context.Context, name string) (clickhouse.De
 	}
 	st, ok := s.states[name]
 	if !ok {
-		return clickhouse.DestinationState{Destination: name, Enabled: true}, nil
+		st = clickhouse.DestinationState{Destination: name, Enabled: true}
 	}
-	return st, nil // possibly stale when the refresh failed: the last known state
+	if err != nil {
+		// The last known state, older than TTL: the caller must not take a
+		// lasting decision (skipping a trigger for good) on it.
+		return st, fmt.Errorf("%w: %v", ErrStateStale, err)
+	}
+	return st, nil
 }
 
 // Set records a new state durably, then caches it.

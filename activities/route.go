@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -68,11 +67,9 @@ func (a *Activities) Route(ctx context.Context, in RouteInput) (Routed, error) {
 			MaxAttempts: int32(c.Retry.MaxAttempts), MaxElapsed: c.Retry.MaxElapsed,
 		}
 		if a.DestinationStates != nil {
-			st, err := a.DestinationStates.Get(ctx, act.Destination)
-			if err != nil && !errors.Is(err, ErrStateUnknown) {
-				return Routed{}, err
-			}
-			if !st.Enabled {
+			// Skip only on a fresh "disabled": a state that could not be read
+			// or refreshed is left to Deliver, which retries until it knows.
+			if st, err := a.DestinationStates.Get(ctx, act.Destination); err == nil && !st.Enabled {
 				plan.Skip = "destination disabled: " + st.Reason
 			}
 		}

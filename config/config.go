@@ -389,6 +389,11 @@ func (c *Config) Validate() error {
 	default:
 		bad("log.format", "want json or console, got %q", c.Log.Format)
 	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
 	if len(c.Sources) == 0 {
 		bad("sources", "at least one source is needed")
 	}

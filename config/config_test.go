@@ -51,6 +51,7 @@ func TestErrorsNameTheField(t *testing.T) {
 		"inline too big":   {minimal + "payloads:\n  inline_limit: 4MiB\n", "payloads.inline_limit"},
 		"bad name":         {"sources:\n  Bad/Name:\n    provider: github\n    secrets: [abcdefghijklmnop]\n", "sources.Bad/Name"},
 		"no sources":       {"http:\n  addr: 127.0.0.1:1\n", "sources"},
+		"bad log level":    {minimal + "log:\n  level: verbose\n", "log.level"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -92,3 +92,27 @@ func FuzzDocument(f *testing.F) {
 		}
 	})
 }
+
+func TestWorkflowIDIsPrintableASCIIAndOneToOne(t *testing.T) {
+	cases := map[string]string{
+		"c956aa33-debb-67bc-0c75-257dfea421ef": "github:c956aa33-debb-67bc-0c75-257dfea421ef",
+		"evt_ü_1":                              "github:evt_%C3%BC_1",
+		"100%":                                 "github:100%25",
+		"a\u202eb":                             "github:a%E2%80%AEb",
+	}
+	seen := map[string]string{}
+	for id, want := range cases {
+		got := WorkflowID("github", id)
+		if got != want {
+			t.Errorf("WorkflowID(%q) = %q, want %q", id, got, want)
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("%q and %q map to the same workflow ID", id, other)
+		}
+		seen[got] = id
+	}
+	// "%C3%BC" sent literally must not collide with "ü".
+	if WorkflowID("s", "%C3%BC") == WorkflowID("s", "ü") {
+		t.Error("escaped and literal ids collide")
+	}
+}

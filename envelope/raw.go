@@ -27,4 +27,33 @@ type Raw struct {
 
 // WorkflowID is the one ID a delivery can ever run under: redeliveries of the
 // same event map to it and are absorbed by Temporal.
-func WorkflowID(source, eventID string) string { return source + ":" + eventID }
+//
+// Temporal carries the workflow ID in a gRPC header, which admits only
+// printable ASCII, so any other byte of the event id (and '%' itself, to keep
+// the mapping one-to-one) is percent-encoded: "evt_ü" → "evt_%C3%BC". Ids
+// made of printable ASCII without '%' (every major provider's) are unchanged.
+func WorkflowID(source, eventID string) string { return source + ":" + escapeID(eventID) }
+
+func escapeID(id string) string {
+	clean := true
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c > 0x7e || c == '%' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return id
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(id)+16)
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c < 0x20 || c > 0x7e || c == '%' {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}

@@ -123,14 +123,15 @@ func (d *delivery) lookupPart(p locatorPart) string {
 
 // validEventID keeps ids usable inside a workflow ID and a ClickHouse key.
 func validEventID(id string) error {
-	if id == "" {
-		return fmt.Errorf("empty")
-	}
-	if len(id) > 200 {
-		return fmt.Errorf("longer than 200 bytes")
-	}
-	if !utf8.ValidString(id) {
-		return fmt.Errorf("not valid UTF-8")
+	switch {
+	case id == "":
+		return fmt.Errorf("is empty")
+	case strings.TrimSpace(id) == "":
+		return fmt.Errorf("is blank")
+	case len(id) > 200:
+		return fmt.Errorf("is longer than 200 bytes")
+	case !utf8.ValidString(id):
+		return fmt.Errorf("is not valid UTF-8")
 	}
 	for _, r := range id {
 		if unicode.IsControl(r) || r == unicode.ReplacementChar {

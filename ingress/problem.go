@@ -83,9 +83,9 @@ func errorHandler(err error, c echo.Context) {
 	}
 	switch he.Code {
 	case http.StatusNotFound:
-		_ = problem(c, probNotFound, "no such endpoint; webhooks are POSTed to /v1/webhooks/{source}", 0)
+		_ = problem(c, probNotFound, "no such endpoint; webhooks are POSTed to /v1/webhooks/{source}", 0, withReason("not_found"))
 	case http.StatusMethodNotAllowed:
-		_ = problem(c, probMethod, "webhooks are delivered with POST", 0)
+		_ = problem(c, probMethod, "webhooks are delivered with POST", 0, withReason("method_not_allowed"))
 	case http.StatusRequestEntityTooLarge:
 		_ = problem(c, probTooLarge, "", 0)
 	default:

@@ -39,7 +39,7 @@ func compileSources(cfg map[string]config.Source) (map[string]*source, error) {
 		}
 		v, err := signature.New(sc.Scheme, signature.Config{Secrets: secrets, Tolerance: sc.Tolerance, Options: sc.Options})
 		if err != nil {
-			return nil, fmt.Errorf("config: sources.%s: scheme %s: %w", name, sc.Scheme, err)
+			return nil, fmt.Errorf("config: sources.%s: %w", name, err) // the error names the scheme
 		}
 		src := &source{name: name, provider: sc.Provider, verifier: v, fallbackID: sc.FallbackID, maxBody: int64(sc.MaxBody)}
 		if sc.EventID != "" || sc.FallbackID == "" {

@@ -34,7 +34,7 @@ func (s *Server) handleWebhook(c echo.Context) error {
 	src, ok := s.sources[name]
 	if !ok {
 		s.metrics.observe("unknown", "unknown_source", http.StatusNotFound, began)
-		return problem(c, probUnknownSource, "no source named "+quote(name)+" is configured", 0)
+		return problem(c, probUnknownSource, "no source named "+quote(name)+" is configured", 0, withReason("unknown_source"))
 	}
 	done := func(outcome string, code int) { s.metrics.observe(name, outcome, code, began) }
 	req := c.Request()
@@ -103,7 +103,7 @@ func (s *Server) handleWebhook(c echo.Context) error {
 	}
 	if err := validEventID(eventID); err != nil {
 		done("missing_event_id", http.StatusBadRequest)
-		return problem(c, probMissingEventID, "event id ("+src.eventID.String()+") is "+err.Error(), 0, withSource(name), withReason("missing_event_id"))
+		return problem(c, probMissingEventID, "event id ("+src.eventID.String()+") "+err.Error(), 0, withSource(name), withReason("missing_event_id"))
 	}
 	eventType := cleanEventType(d.lookup(src.eventType))
 

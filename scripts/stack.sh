@@ -106,9 +106,13 @@ start_temporal() {
   local session=$1
   if listening "$TEMPORAL_PORT"; then log "Temporal already listening on :$TEMPORAL_PORT, reusing it"; return 0; fi
   mkdir -p "$RUN/temporal" "$RUN/logs"
+  # File-backed so make run keeps its history across restarts; `make test`
+  # asks for an in-memory server (HOOKFLOW_TEMPORAL_EPHEMERAL=1) so thousands
+  # of test workflows never crowd the UI of a later make run.
+  local store=(--db-filename "$RUN/temporal/temporal.db")
+  [[ ${HOOKFLOW_TEMPORAL_EPHEMERAL:-} == 1 ]] && store=()
   local args=(server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
-    --namespace default --log-level warn
-    --db-filename "$RUN/temporal/temporal.db" "${TEMPORAL_FLAGS[@]}")
+    --namespace default --log-level warn "${store[@]}" "${TEMPORAL_FLAGS[@]}")
   local sa
   for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
   log "starting Temporal dev server on 127.0.0.1:$TEMPORAL_PORT (UI http://127.0.0.1:$TEMPORAL_UI_PORT)"
@@ -128,8 +132,9 @@ start_clickhouse() {
   cp "$ROOT/scripts/clickhouse/users.xml" "$dir/users.xml"
   log "starting ClickHouse on 127.0.0.1:$CH_PORT (data in ${dir#"$ROOT"/})"
   # shellcheck disable=SC2046
-  (cd "$dir" && setsid $(clickhouse_server_bin) --config-file="$dir/config.xml" \
-    >"$RUN/logs/clickhouse.log" 2>&1 </dev/null &)
+  # exec: no shell lingers holding the caller's stdout (a `| tee` would hang).
+  (cd "$dir" && exec setsid $(clickhouse_server_bin) --config-file="$dir/config.xml" \
+    >"$RUN/logs/clickhouse.log" 2>&1 </dev/null) &
   wait_for "ClickHouse" 60 clickhouse_client --host 127.0.0.1 --port "$CH_PORT" --query "SELECT 1"
   # Record the process that serves (found by its unique config path), not a
   # wrapper: setsid may fork, and `down` must stop the server itself.

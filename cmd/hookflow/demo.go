@@ -123,10 +123,12 @@ func summarize(ctx context.Context, cfg *config.Config, workflowIDs []string, se
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	fmt.Printf("\n== All %d accepted events are queryable in ClickHouse (checked %.0f ms after the first send)\n\n", landed, float64(time.Since(sentAt).Milliseconds()))
+	fmt.Printf("\n== All %d accepted samples are queryable in ClickHouse (checked %.0f ms after the first send)\n\n", landed, float64(time.Since(sentAt).Milliseconds()))
 
+	// Only the samples just replayed: the table may hold much more.
 	rows, err := store.Conn().Query(ctx, `SELECT source, event_type, count() AS n, round(max(score), 3), any(status)
-		FROM `+db+`.events FINAL GROUP BY source, event_type ORDER BY source, event_type`)
+		FROM `+db+`.events FINAL WHERE has(?, workflow_id)
+		GROUP BY source, event_type ORDER BY source, event_type`, workflowIDs)
 	if err != nil {
 		return err
 	}
@@ -164,7 +166,7 @@ Temporal UI       %s
   stripe only     %s
   high scores     %s
 ClickHouse        clickhouse-client --port %s --query "SELECT event_type, subject, score, lane FROM %s.events FINAL WHERE source = 'stripe' ORDER BY score DESC"
-  audit trail     clickhouse-client --port %s --query "SELECT workflow_id, step, status, duration_ms, detail FROM %s.lineage FINAL ORDER BY workflow_id, started_at LIMIT 20"
+  audit trail     clickhouse-client --port %s --query "SELECT workflow_id, step, status, duration_ms, detail FROM %s.lineage FINAL ORDER BY workflow_id, started_at_ms LIMIT 20"
 Metrics           http://%s/metrics
 `,
 		uiURL, q(`WorkflowType="ProcessEvent"`), q(`HookflowSource="stripe"`), q(`HookflowScore >= 0.8`),

@@ -40,6 +40,7 @@ Commands:
   bench     benchmark the real pipeline against its Temporal ceiling (make bench; results/)
 
 The config file defaults to $HOOKFLOW_CONFIG, else config/dev.yaml.
+HOOKFLOW_PPROF_ADDR (e.g. 127.0.0.1:6060) serves Go's profiler.
 Environment overrides: `
 
 func main() {

@@ -16,7 +16,12 @@ type migration struct {
 	version     uint32
 	description string
 	statements  []string // "{db}" stands for the database name
+	// addColumns are applied only where missing: ClickHouse 18.16 has no
+	// ALTER TABLE ... ADD COLUMN IF NOT EXISTS.
+	addColumns []column
 }
+
+type column struct{ table, name, typ string }
 
 // Every table is a ReplacingMergeTree keyed on the event so a row written
 // twice (an activity retried after its insert landed) collapses to one on
@@ -77,7 +82,7 @@ var migrations = []migration{
 			stored_at DateTime
 		) ENGINE = ReplacingMergeTree(stored_at)
 		ORDER BY sha256`,
-	}},
+	}, nil},
 	{2, "outbound deliveries and destination state", []string{
 		// One row per delivery attempt; an attempt recorded twice (the
 		// workflow re-records the final one) collapses on its key.
@@ -112,6 +117,11 @@ var migrations = []migration{
 			version UInt64
 		) ENGINE = ReplacingMergeTree(version)
 		ORDER BY destination`,
+	}, nil},
+	{3, "lineage steps ordered to the millisecond", nil, []column{
+		// started_at is a DateTime (seconds, the 18.16-compatible type): a
+		// workflow's steps share one second, so order by this instead.
+		{"lineage", "started_at_ms", "UInt64"},
 	}},
 }
 
@@ -151,6 +161,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return fmt.Errorf("clickhouse: migration %d (%s): %w", m.version, m.description, err)
 			}
 		}
+		for _, c := range m.addColumns {
+			if err := s.addColumnIfMissing(ctx, c); err != nil {
+				return fmt.Errorf("clickhouse: migration %d (%s): %w", m.version, m.description, err)
+			}
+		}
 		b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+s.db+".schema_migrations (version, description, applied_at)")
 		if err != nil {
 			return err
@@ -164,4 +179,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 		s.log.Info("applied ClickHouse migration", zap.Uint32("version", m.version), zap.String("description", m.description))
 	}
 	return nil
+}
+
+func (s *Store) addColumnIfMissing(ctx context.Context, c column) error {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?",
+		s.db, c.table, c.name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	err := s.conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s.%s ADD COLUMN %s %s", s.db, c.table, c.name, c.typ))
+	if err != nil && strings.Contains(err.Error(), "already exists") {
+		return nil // another hookflow process added it first
+	}
+	return err
 }

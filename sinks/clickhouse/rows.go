@@ -66,12 +66,12 @@ type LineageRow struct {
 
 var lineageColumns = []string{
 	"event_id", "source", "workflow_id", "run_id", "step", "status", "attempt",
-	"started_at", "duration_ms", "detail", "recorded_at",
+	"started_at", "duration_ms", "detail", "recorded_at", "started_at_ms",
 }
 
 func (r LineageRow) values() []any {
 	return []any{
 		r.EventID, r.Source, r.WorkflowID, r.RunID, r.Step, r.Status, r.Attempt,
-		r.StartedAt.UTC(), r.DurationMS, r.Detail, time.Now().UTC(),
+		r.StartedAt.UTC(), r.DurationMS, r.Detail, time.Now().UTC(), uint64(max(r.StartedAt.UnixMilli(), 0)),
 	}
 }
