@@ -15,12 +15,7 @@ import (
 // under its original id, and be recognized when redelivered.
 func TestNonASCIIEventIDsAreAcceptedOnce(t *testing.T) {
 	s := startHookflow(t)
-	var stripe sender.Delivery
-	for _, d := range fixtures(t) {
-		if d.Name == "stripe/synthetic.charge.succeeded.json" {
-			stripe = d
-		}
-	}
+	stripe := sample(t, "stripe/synthetic.charge.succeeded.json")
 	for _, id := range []string{testenv.Unique("evt_ü_日本_"), testenv.Unique("evt_100%_"), testenv.Unique("evt_a\u202eb_")} {
 		d := sender.WithID(stripe, id)
 		a := decodeAck(t, s.post(t, d))

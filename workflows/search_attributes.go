@@ -31,7 +31,3 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		StatusKey.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
-
-func temporalSearchAttributes(updates ...temporal.SearchAttributeUpdate) temporal.SearchAttributes {
-	return temporal.NewSearchAttributes(updates...)
-}

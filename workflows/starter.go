@@ -66,7 +66,7 @@ func (s *Starter) Start(ctx context.Context, raw envelope.Raw) (Started, error) 
 		// them, queued tasks of a more urgent lane are dispatched first.
 		Priority:      temporal.Priority{PriorityKey: routing.PriorityKey(lane)},
 		StaticSummary: fmt.Sprintf("%s %s", raw.Source, raw.EventType),
-		TypedSearchAttributes: temporalSearchAttributes(
+		TypedSearchAttributes: temporal.NewSearchAttributes(
 			SourceKey.ValueSet(raw.Source),
 			EventTypeKey.ValueSet(raw.EventType),
 			LaneKey.ValueSet(lane),

@@ -44,6 +44,11 @@ var (
 
 // Run starts the configured parts and blocks until ctx ends or a part fails.
 func Run(ctx context.Context, cfg *config.Config, mode Mode, log *zap.Logger) error {
+	// One compiled rule set serves ingress (provisional lanes) and the route step.
+	router, err := routing.Compile(cfg.Routing)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -68,7 +73,7 @@ func Run(ctx context.Context, cfg *config.Config, mode Mode, log *zap.Logger) er
 	errc := make(chan error, 2)
 	var w sdkworker.Worker
 	if mode.Worker {
-		acts, err := newActivities(cfg)
+		acts, err := newActivities(cfg, router)
 		if err != nil {
 			return err
 		}
@@ -105,10 +110,6 @@ func Run(ctx context.Context, cfg *config.Config, mode Mode, log *zap.Logger) er
 				}
 				return nil
 			}})
-		}
-		router, err := routing.Compile(cfg.Routing)
-		if err != nil {
-			return err
 		}
 		srv, err := ingress.New(ingress.Options{
 			Config: cfg,
@@ -168,7 +169,7 @@ func openStore(ctx context.Context, cfg *config.Config, reg prometheus.Registere
 
 // newActivities builds the steps' in-process parts (model, contracts); the
 // caller attaches the sinks.
-func newActivities(cfg *config.Config) (*activities.Activities, error) {
+func newActivities(cfg *config.Config, router *routing.Router) (*activities.Activities, error) {
 	model, err := models.Load(cfg.Model.Spec)
 	if err != nil {
 		return nil, fmt.Errorf("config: model.spec: %w", err)
@@ -178,10 +179,6 @@ func newActivities(cfg *config.Config) (*activities.Activities, error) {
 		providers[name] = s.Provider
 	}
 	contracts, err := activities.NewContracts(providers, nil)
-	if err != nil {
-		return nil, err
-	}
-	router, err := routing.Compile(cfg.Routing)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +273,10 @@ func CheckConfig(cfg *config.Config) error {
 	if _, err := ingress.New(ingress.Options{Config: cfg}); err != nil {
 		return err
 	}
-	_, err := newActivities(cfg)
+	router, err := routing.Compile(cfg.Routing)
+	if err != nil {
+		return err
+	}
+	_, err = newActivities(cfg, router)
 	return err
 }
